@@ -1,0 +1,177 @@
+"""Generated models: construction, checking, odd names, and specs that try to inject code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+
+import pytest
+
+import wsapi
+from wsapi import PayloadValidationError
+
+from .conftest import REPO
+
+ODD = """\
+openapi: 3.0.3
+info: {title: Odd, version: "1"}
+paths:
+  /Odd:
+    post:
+      operationId: odd-thing
+      x-async: {direction: server_to_client}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                user-id: {type: string}
+                class: {type: integer, minimum: 0, maximum: 10}
+                2fa: {type: boolean, default: false}
+                def: {type: string, enum: [in-progress, done, "1st"]}
+                tags: {type: array, items: {type: string}, default: [a]}
+                score: {type: number, nullable: true}
+                meta: {type: object}
+              required: [user-id, class, score]
+      responses: {}
+"""
+
+
+@pytest.fixture
+def odd(write_spec, import_api):
+    return import_api(write_spec(ODD))
+
+
+def test_odd_names_become_valid_python_and_keep_wire_names(odd):
+    model = odd.OddThingRequestContent(user_id="u", class_=3, score=None)
+    assert wsapi.to_wire(model) == {"user-id": "u", "class": 3, "2fa": False, "tags": ["a"], "score": None}
+    assert [m.name for m in odd.OddThingRequestContentDef] == ["IN_PROGRESS", "DONE", "N1ST"]
+    assert hasattr(odd.DefaultApiServerSdk, "odd_thing")
+
+
+def test_mutable_defaults_are_not_shared(odd):
+    a = odd.OddThingRequestContent(user_id="u", class_=1, score=1.5)
+    b = odd.OddThingRequestContent(user_id="u", class_=1, score=1.5)
+    a.tags.append("b")
+    assert b.tags == ["a"]
+
+
+def test_missing_required_field_raises_at_construction(odd):
+    with pytest.raises(TypeError, match="class_"):
+        odd.OddThingRequestContent(user_id="u", score=1)
+
+
+def test_wrong_types_raise_naming_every_field(odd):
+    with pytest.raises(PayloadValidationError) as info:
+        odd.OddThingRequestContent(user_id=5, class_=11, score="high", def_="nope")
+    assert info.value.errors == {
+        "user-id": "expected string, got integer (field user_id)",
+        "class": "must be <= 10, got 11 (field class_)",
+        "def": "expected one of 'in-progress', 'done', '1st', got 'nope' (field def_)",
+        "score": "expected number, got string",
+    }
+
+
+def test_assignment_is_checked(odd):
+    model = odd.OddThingRequestContent(user_id="u", class_=1, score=None)
+    model.def_ = "done"
+    assert model.def_ is odd.OddThingRequestContentDef.DONE
+    with pytest.raises(PayloadValidationError, match="class"):
+        model.class_ = "x"
+    assert model.class_ == 1
+
+
+def test_enum_takes_member_or_wire_string():
+    from wsapi.myapi import ChatMessage, Priority, User
+
+    author = User(user_id="u", display_name="A")
+    assert ChatMessage(room_id="r", text="t", author=author, priority="low").priority is Priority.LOW
+    assert ChatMessage(room_id="r", text="t", author=author, priority=Priority.LOW).priority is Priority.LOW
+    assert issubclass(Priority, enum.Enum) and Priority("urgent") is Priority.URGENT
+
+
+def test_datetime_must_be_aware_and_is_parsed_from_iso():
+    from wsapi.myapi import MessageBase
+
+    msg = MessageBase(room_id="r", sent_at="2024-05-01T12:00:00+02:00")
+    assert msg.sent_at == dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.timezone.utc)
+    with pytest.raises(PayloadValidationError, match="timezone-aware"):
+        MessageBase(room_id="r", sent_at=dt.datetime(2024, 5, 1, 12, 0))
+    with pytest.raises(PayloadValidationError, match="ISO 8601"):
+        MessageBase(room_id="r", sent_at="yesterday")
+
+
+def test_booleans_are_not_integers_and_integral_floats_are(odd):
+    with pytest.raises(PayloadValidationError, match="expected integer, got boolean"):
+        odd.OddThingRequestContent(user_id="u", class_=True, score=None)
+    assert odd.OddThingRequestContent(user_id="u", class_=2.0, score=None).class_ == 2
+
+
+def test_from_wire_builds_nested_models_and_lists_all_errors():
+    from wsapi.myapi import ChatMessage, User
+
+    msg = wsapi.from_wire(ChatMessage, {"roomId": "r", "text": "t", "author": {"user-id": "u", "displayName": "A"}})
+    assert msg.author == User(user_id="u", display_name="A")
+    with pytest.raises(PayloadValidationError) as info:
+        wsapi.from_wire(ChatMessage, {"roomId": "r", "author": {"user_id": "u"}, "attachments": [{"url": 3}]})
+    assert info.value.errors == {
+        "text": "required field is missing",
+        "author.user_id": "unknown field (the wire name of user_id is 'user-id')",
+        "author.user-id": "required field is missing",
+        "author.displayName": "required field is missing",
+        "attachments[0].url": "expected string, got integer",
+    }
+
+
+INJECTION = '''\
+openapi: 3.0.3
+info:
+  title: "Evil\\"\\"\\"; import os; os.system('touch PWNED') #"
+  version: "1"
+  description: "\\"\\"\\"\\nimport os\\nos.system('touch PWNED')\\n"
+paths:
+  /Go:
+    post:
+      operationId: go
+      summary: "'); __import__('os').system('touch PWNED'); ('"
+      description: "\\\\\\"\\"\\"\\nraise SystemExit"
+      x-async: {direction: server_to_client}
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              description: "\\"\\"\\"\\n__import__('os').system('touch PWNED')\\n\\"\\"\\""
+              properties:
+                "x\\": __import__('os').system('touch PWNED'), \\"y":
+                  type: string
+                  description: "\\u0000\\r\\n\\"\\"\\" evil"
+                  default: "'); __import__('os').system('touch PWNED') #"
+                mode:
+                  type: string
+                  enum: ["'); __import__('os').system('touch PWNED') #", "__class__"]
+      responses: {}
+'''
+
+
+def test_spec_text_cannot_inject_code(write_spec, import_api, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    module = import_api(write_spec(INJECTION))
+    model = module.GoRequestContent(mode="__class__")
+    wire = wsapi.to_wire(model)
+    assert wire["x\": __import__('os').system('touch PWNED'), \"y"] == "'); __import__('os').system('touch PWNED') #"
+    assert module.GoRequestContentMode("'); __import__('os').system('touch PWNED') #")
+    assert module.DefaultApiServerSdk.go.__doc__.startswith("'); __import__('os')")
+    assert not (tmp_path / "PWNED").exists()
+    assert not (REPO / "PWNED").exists()
+
+
+def test_a_class_name_from_the_spec_must_be_an_identifier(write_spec):
+    from wsapi.spec.loader import load_spec
+
+    text = ODD.replace("operationId: odd-thing", "operationId: \"a'b\"")
+    api = load_spec(str(write_spec(text)))
+    assert api.operations[0].method_name == "a_b"
+    assert [o.name for o in api.objects] == ["ABRequestContent"]
