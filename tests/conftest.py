@@ -30,6 +30,12 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # Clients and handler SDKs are cached per process; a cached client made under another
+    # test's moto mock would not reach this test's backend.
+    from wsapi.runtime import client, handlers
+
+    client.reset_clients()
+    handlers._sdks.clear()
 
 
 @pytest.fixture

@@ -58,3 +58,10 @@ def is_identifier(name: object) -> bool:
 
 #: Names a generated module defines or imports itself; a spec type may not take them.
 RESERVED_NAMES = frozenset({"DefaultApiServerSdk", "OPERATIONS", "SPEC_FILES"})
+
+#: Method names an operation may not take: the SDK's own methods, the $connect/$disconnect/$default
+#: handlers and handler_router's other keywords.
+RESERVED_METHOD_NAMES = frozenset(
+    {"post", "disconnect", "get_connection", "client", "callback_url", "api_name", "operations",
+     "connect", "default", "interceptors", "handler_router"}
+)

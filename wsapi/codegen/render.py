@@ -223,6 +223,64 @@ def render_sdk(api: ApiModel) -> str:
     return "".join(out)
 
 
+_HANDLER_ARGS = "function: {fn} | None = None,\n    /,\n    *,\n    interceptors: typing.Iterable[_rt.Interceptor] = (),\n"
+
+
+def _handler_def(name: str, fn_type: str, doc: str, call: str) -> str:
+    return (
+        f"def {name}(\n    " + _HANDLER_ARGS.format(fn=fn_type) + ") -> typing.Any:\n"
+        + _docstring(doc, "    ")
+        + f"    return {call}\n"
+    )
+
+
+def render_handlers(api: ApiModel) -> str:
+    out = []
+    receives = [op for op in api.operations if op.server_receives]
+    for op in receives:
+        payload = ident(op.payload) if op.payload else "None"
+        fn_type = f"typing.Callable[[_rt.HandlerRequest[{payload}, DefaultApiServerSdk]], typing.Any]"
+        head = " ".join(x.strip() for x in (op.summary,) if x) or op.route
+        doc = (
+            f"{head}\n\nWraps ``function(request)`` as the Lambda handler of route {op.route} ({op.direction}); "
+            f"``request.input`` is {'a ' + op.payload if op.payload else 'None (no payload)'}. "
+            "Usable bare (``@handler``) or with ``interceptors=[...]``."
+        )
+        call = f"_rt.operation_handler(OPERATIONS[{literal(op.route)}], DefaultApiServerSdk, function, interceptors)"
+        out.append(_handler_def(ident(op.method_name) + "_handler", fn_type, doc, call))
+    for route, name, request in (
+        ("$connect", "connect", "ConnectRequest"),
+        ("$disconnect", "disconnect", "DisconnectRequest"),
+        ("$default", "default", "DefaultRequest"),
+    ):
+        fn_type = f"typing.Callable[[_rt.{request}[DefaultApiServerSdk]], typing.Any]"
+        doc = f"Wraps ``function(request)`` as the {route} Lambda handler."
+        if route == "$connect":
+            doc += " ``PendingConnection.of(request).deny()`` rejects the handshake (403); allowed by default."
+        call = f"_rt.{name}_handler(DefaultApiServerSdk, function, interceptors)"
+        out.append(_handler_def(f"{name}_handler", fn_type, doc, call))
+    params = ["interceptors: typing.Iterable[_rt.Interceptor] = ()"]
+    for name in ("connect", "disconnect", "default"):
+        params.append(f"{name}: typing.Any = None")
+    for op in receives:
+        params.append(f"{ident(op.method_name)}: typing.Any = None")
+    handlers = "{" + ", ".join(f"{literal(op.method_name)}: {ident(op.method_name)}" for op in receives) + "}"
+    doc = (
+        "One Lambda handler for every route, dispatching on requestContext.routeKey.\n\n"
+        "Each keyword takes a function(request) or a handler made by <operation>_handler; "
+        "an unknown keyword is a TypeError at start-up. Routes: "
+        + ", ".join(op.route for op in receives)
+    )
+    out.append(
+        "def handler_router(\n    *,\n    " + ",\n    ".join(params) + ",\n) -> typing.Any:\n"
+        + _docstring(doc, "    ")
+        + "    return _rt.handler_router(\n        DefaultApiServerSdk,\n        OPERATIONS,\n"
+        + "        interceptors=interceptors,\n        connect=connect,\n        disconnect=disconnect,\n"
+        + f"        default=default,\n        handlers={handlers},\n    )\n"
+    )
+    return "\n\n".join(out)
+
+
 def render_module(api: ApiModel, *, origin: str = "") -> str:
     """The generated module's source text."""
     title = f"{api.title} {api.version}".strip()
@@ -230,7 +288,20 @@ def render_module(api: ApiModel, *, origin: str = "") -> str:
     if api.description:
         doc += "\n\n" + api.description.strip()
     type_names = sorted(t.name for t in (*api.enums, *api.objects))
-    exports = ["DefaultApiServerSdk", "OPERATIONS", *type_names]
+    handler_names = [op.method_name + "_handler" for op in api.operations if op.server_receives]
+    exports = [
+        "DefaultApiServerSdk",
+        "OPERATIONS",
+        *handler_names,
+        "connect_handler",
+        "disconnect_handler",
+        "default_handler",
+        "handler_router",
+        "PendingConnection",
+        "try_catch_interceptor",
+        "logging_interceptor",
+        *type_names,
+    ]
     parts = [
         docstring(doc, "") + "\n",
         "\n",
@@ -242,12 +313,15 @@ def render_module(api: ApiModel, *, origin: str = "") -> str:
         "import typing\n",
         "\n",
         "from wsapi import runtime as _rt\n",
+        "from wsapi.runtime import PendingConnection, logging_interceptor, try_catch_interceptor\n",
         "\n",
         "__all__ = [\n" + "".join(f"    {literal(n)},\n" for n in exports) + "]\n",
         "\n",
         render_operations(api),
         "\n\n",
         render_sdk(api),
+        "\n\n",
+        render_handlers(api),
         "\n\n",
         LAZY_MARKER + "\n",
     ]

@@ -1,11 +1,39 @@
 """What generated modules import: hand-written, typed, and testable without any spec."""
 
+from .handlers import (
+    ConnectRequest,
+    DefaultRequest,
+    DisconnectRequest,
+    HandlerRequest,
+    Interceptor,
+    PendingConnection,
+    connect_handler,
+    default_handler,
+    disconnect_handler,
+    handler_router,
+    logging_interceptor,
+    operation_handler,
+    try_catch_interceptor,
+)
 from .models import FieldSpec, field, fields_of, from_wire, model, to_wire
 from .operations import Operation, operations
 from .sdk import MAX_MESSAGE_BYTES, UNSET, ConnectionInfo, FanOutResult, ServerSdk
 from .types import AnyJson, Bool, Date, DateTime, EnumRef, Float, Int, ListOf, MapOf, ModelRef, Str
 
 __all__ = [
+    "ConnectRequest",
+    "DefaultRequest",
+    "DisconnectRequest",
+    "HandlerRequest",
+    "Interceptor",
+    "PendingConnection",
+    "connect_handler",
+    "default_handler",
+    "disconnect_handler",
+    "handler_router",
+    "logging_interceptor",
+    "operation_handler",
+    "try_catch_interceptor",
     "AnyJson",
     "Bool",
     "ConnectionInfo",

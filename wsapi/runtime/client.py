@@ -100,3 +100,10 @@ def management_client(endpoint: Endpoint, config: Any = None) -> Any:
                 _configs[id(config)] = config
             _clients[key] = client
     return client
+
+
+def reset_clients() -> None:
+    """Forget the shared clients (after ``os.fork()``, or between mocked test cases)."""
+    with _lock:
+        _clients.clear()
+        _configs.clear()

@@ -9,7 +9,7 @@ import re
 from typing import Any, Iterator
 
 from ..errors import SpecError, SpecProblem
-from ..naming import RESERVED_NAMES, is_identifier, pascal_case, python_identifier, snake_case
+from ..naming import RESERVED_METHOD_NAMES, RESERVED_NAMES, is_identifier, pascal_case, python_identifier, snake_case
 from .model import (
     DIRECTIONS,
     NO_DEFAULT,
@@ -558,6 +558,9 @@ class _Builder:
                 op = self.operation(op_node, route)
                 if op is None:
                     continue
+                if op.method_name in RESERVED_METHOD_NAMES:
+                    self.problem(op_node.child("operationId"), f"operationId {op.operation_id!r} becomes {op.method_name!r}, a name wsapi uses itself; rename it")
+                    continue
                 if op.method_name in by_method:
                     self.problem(op_node, f"operationId {op.operation_id!r} and {by_method[op.method_name]!r} both become {op.method_name!r}")
                     continue
@@ -565,6 +568,8 @@ class _Builder:
                     self.problem(path_node, f"route {route!r} is declared twice (also as {by_route[route.lower()]!r})")
                     continue
                 by_method[op.method_name] = op.operation_id
+                if op.server_sends:
+                    by_method[op.method_name + "_to_many"] = op.operation_id
                 by_route[route.lower()] = route
                 out.append(op)
         return out
