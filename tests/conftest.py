@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import sys
 import textwrap
 import threading
@@ -60,16 +61,17 @@ _counter = iter(range(1_000_000))
 
 
 @pytest.fixture
-def import_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Any]]:
-    """Import a spec file as ``wsapi.<unique name>``; the module is forgotten afterwards."""
+def import_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Import a spec as ``wsapi.<unique name>`` from a copy of its folder (so tests never
+    write next to the repo's specs); the module is forgotten afterwards."""
     imported: list[str] = []
 
     def do_import(spec_path: Path, name: str | None = None) -> Any:
         name = name or f"t{next(_counter)}_{spec_path.stem}"
-        target = spec_path.with_name(name + spec_path.suffix)
-        if target != spec_path:
-            target.write_bytes(spec_path.read_bytes())
-        monkeypatch.setenv("WSAPI_SPEC_PATH", str(spec_path.parent))
+        folder = tmp_path / f"copy_{name}"
+        shutil.copytree(spec_path.parent, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / spec_path.name).rename(folder / (name + spec_path.suffix))
+        monkeypatch.setenv("WSAPI_SPEC_PATH", str(folder))
         imported.append(f"wsapi.{name}")
         return importlib.import_module(f"wsapi.{name}")
 

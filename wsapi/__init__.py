@@ -14,7 +14,7 @@ from .errors import (
 )
 from .finder import install as _install_finder
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # before the finder: the cache key reads it
 
 __all__ = [
     "ConnectionGoneError",

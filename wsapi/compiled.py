@@ -11,13 +11,15 @@ sits at top level, with its real line numbers, so tracebacks, ``inspect.getsourc
 from __future__ import annotations
 
 import __future__
-import ast
 import linecache
 import threading
 from types import CodeType, ModuleType
 from typing import Any, Dict, Iterable, List
 
-__all__ = ["CompiledModule", "compile_module", "register_source", "LAZY_MARKER"]
+__all__ = ["CompiledModule", "compile_module", "register_source", "LAZY_MARKER", "GENERATOR_VERSION"]
+
+#: Part of every cache key (with wsapi's version): bump when generated code changes shape.
+GENERATOR_VERSION = "1"
 
 #: Comment line after which the generated source declares its types (written by codegen).
 LAZY_MARKER = "# --- types ---"
@@ -47,9 +49,11 @@ class CompiledModule:
 
 def compile_module(source: str, filename: str) -> CompiledModule:
     """Compile generated source, splitting the type declarations out to be run on first use."""
+    import ast  # only when generating, never on a cached import
+
     tree = ast.parse(source, filename)
     marker_line = _marker_line(source)
-    eager: List[ast.stmt] = []
+    eager: List[Any] = []
     lazy: Dict[str, CodeType] = {}
     for node in tree.body:
         if marker_line and node.lineno > marker_line and isinstance(node, ast.ClassDef):

@@ -6,7 +6,6 @@ generating code is delegated (``wsapi.build``), so nothing here knows about YAML
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import os
 import sys
@@ -27,8 +26,10 @@ def spec_dirs() -> List[str]:
         if entry:
             dirs.append(os.path.abspath(entry))
     for entry in sys.path:
-        if isinstance(entry, str) and not entry.endswith((".zip", ".egg", ".whl")):
-            dirs.append(os.path.join(os.path.abspath(entry or os.curdir), "specs"))
+        if isinstance(entry, str):
+            base = os.path.abspath(entry or os.curdir)
+            if os.path.isdir(base):  # not zip files or path-hook placeholders
+                dirs.append(os.path.join(base, "specs"))
     return list(dict.fromkeys(dirs))
 
 
@@ -73,9 +74,10 @@ def _called_by_import_statement() -> bool:
     return False
 
 
-class SpecFinder(importlib.abc.MetaPathFinder):
+class SpecFinder:
     """Meta path finder for ``wsapi.<name>``. Installed after the path finder, so wsapi's
-    own submodules always win over a spec of the same name."""
+    own submodules always win over a spec of the same name. (Not derived from importlib.abc:
+    importing that costs more than the rest of a cached import.)"""
 
     def find_spec(
         self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
@@ -99,7 +101,7 @@ class SpecFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-class SpecLoader(importlib.abc.Loader):
+class SpecLoader:
     """Runs the generated module of one spec (from the bytecode cache when it is valid)."""
 
     def __init__(self, fullname: str, spec_path: str) -> None:
@@ -110,7 +112,7 @@ class SpecLoader(importlib.abc.Loader):
     @property
     def filename(self) -> str:
         """The name generated code runs under (not a real file, so nothing reads the YAML as Python)."""
-        return f"{self.spec_path}#{self.fullname}.py"
+        return f"{self.spec_path}#{self.fullname}.py"  # = build.module_filename(); kept here to stay light
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None

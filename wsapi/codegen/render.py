@@ -15,10 +15,8 @@ from ..spec.model import NO_DEFAULT, ApiModel, EnumModel, FieldModel, ObjectMode
 from .literals import identifier as ident
 from .literals import docstring, literal
 
-__all__ = ["render_module", "GENERATOR_VERSION", "LAZY_MARKER"]
+__all__ = ["render_module"]
 
-#: Part of every cache key: bump when generated code changes shape.
-GENERATOR_VERSION = "1"
 
 _SDK_PARAMS = {"self", "connection_id", "connection_ids", "payload", "max_workers"}
 _FIELD_TYPES = {
