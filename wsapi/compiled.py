@@ -48,28 +48,56 @@ class CompiledModule:
 
 
 def compile_module(source: str, filename: str) -> CompiledModule:
-    """Compile generated source, splitting the type declarations out to be run on first use."""
-    import ast  # only when generating, never on a cached import
+    """Compile generated source, splitting the type declarations out to be run on first use.
 
-    tree = ast.parse(source, filename)
-    marker_line = _marker_line(source)
-    eager: List[Any] = []
+    After ``LAZY_MARKER`` every line in column 0 starts a declaration (generated bodies and
+    docstrings are always indented). The declarations are compiled together once, in place,
+    so their class bodies carry the real line numbers; each declaration then gets a tiny code
+    object of its own that runs its decorator and class statement with that compiled body.
+    """
+    lines = source.splitlines(keepends=True)
+    try:
+        marker = lines.index(LAZY_MARKER + "\n")
+    except ValueError:
+        marker = len(lines)
+    eager = "".join(lines[: marker + 1])
+    code = compile(eager, filename, "exec", flags=_FLAGS, dont_inherit=True)
+    if marker >= len(lines) - 1:
+        return CompiledModule(code, {})
+    declarations = "\n" * (marker + 1) + "".join(lines[marker + 1 :])
+    bodies = {
+        c.co_name: c
+        for c in compile(declarations, filename, "exec", flags=_FLAGS, dont_inherit=True).co_consts
+        if isinstance(c, CodeType)
+    }
+    starts = [
+        i
+        for i in range(marker + 1, len(lines))
+        if lines[i][:1] not in ("", " ", "\n", "#") and not lines[i - 1].startswith("@")  # decorator, then class
+    ]
     lazy: Dict[str, CodeType] = {}
-    for node in tree.body:
-        if marker_line and node.lineno > marker_line and isinstance(node, ast.ClassDef):
-            piece = ast.Module(body=[node], type_ignores=[])
-            lazy[node.name] = compile(piece, filename, "exec", flags=_FLAGS, dont_inherit=True)
-        else:
-            eager.append(node)
-    code = compile(ast.Module(body=eager, type_ignores=[]), filename, "exec", flags=_FLAGS, dont_inherit=True)
+    for first, end in zip(starts, starts[1:] + [len(lines)]):
+        head = []
+        for line in lines[first:end]:
+            head.append(line)
+            if line.startswith("class "):
+                break
+        name = head[-1][6:].split("(", 1)[0].split(":", 1)[0].strip()
+        lazy[name] = _declaration(head, bodies.get(name), filename, first, lines[first:end])
     return CompiledModule(code, lazy)
 
 
-def _marker_line(source: str) -> int:
-    for number, line in enumerate(source.splitlines(), start=1):
-        if line == LAZY_MARKER:
-            return number
-    return 0
+def _declaration(head: List[str], body: Any, filename: str, first: int, full: List[str]) -> CodeType:
+    """The code that defines one class: its decorators and class line, with the real body."""
+    stub = compile("".join(head) + "    pass\n", filename, "exec", flags=_FLAGS, dont_inherit=True)
+    consts = list(stub.co_consts)
+    index = next((i for i, c in enumerate(consts) if isinstance(c, CodeType)), None)
+    if body is None or index is None or body.co_freevars or consts[index].co_freevars:
+        # Not the shape generated code has: compile this declaration on its own instead.
+        return compile("\n" * first + "".join(full), filename, "exec", flags=_FLAGS, dont_inherit=True)
+    consts[index] = body
+    # Line numbers in a code object are relative to co_firstlineno (3.10+): move the stub there.
+    return stub.replace(co_consts=tuple(consts), co_firstlineno=first + 1)
 
 
 def _install_lazy_types(module: ModuleType, pending: Dict[str, CodeType]) -> None:

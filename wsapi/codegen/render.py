@@ -8,7 +8,7 @@ statement that refers to other types by name only, so the loader may define them
 from __future__ import annotations
 
 import textwrap
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ..compiled import LAZY_MARKER
 from ..spec.model import NO_DEFAULT, ApiModel, EnumModel, FieldModel, ObjectModel, OperationModel, TypeRef
@@ -128,38 +128,40 @@ def render_object(o: ObjectModel) -> str:
     return "".join(out)
 
 
-def _keyword_fields(api: ApiModel, op: OperationModel) -> list[FieldModel] | None:
+def _keyword_fields(objects: Mapping[str, ObjectModel], op: OperationModel) -> list[FieldModel] | None:
     """The payload's fields as keyword parameters, or None when a name would clash."""
     if op.payload is None:
         return []
-    obj = next(o for o in api.objects if o.name == op.payload)
+    obj = objects[op.payload]
     if any(f.python_name in _SDK_PARAMS for f in obj.fields):
         return None
     return list(obj.fields)
 
 
-def _send_doc(api: ApiModel, op: OperationModel, many: bool) -> str:
+def _send_doc(objects: Mapping[str, ObjectModel], op: OperationModel, many: bool) -> str:
+    if many:
+        return (
+            f"{op.route} to many connections at once (concurrently, on at most max_workers threads); "
+            f"the payload is checked and serialised once. Takes what {op.method_name}() takes.\n\n"
+            "Returns a FanOutResult: delivered ids, gone ids (410) and failed ids -> error; never stops midway."
+        )
     parts = [x.strip() for x in (op.summary, op.description) if x]
     head = "\n\n".join(parts) or f"Send {op.route}."
-    target = "every connection in ``connection_ids`` (concurrently)" if many else "one connection"
-    body = f'Sends {{"route": "{op.route}"' + (', "payload": ...}' if op.payload else "}") + f" to {target}."
+    body = f'Sends {{"route": "{op.route}"' + (', "payload": ...}' if op.payload else "}") + " to one connection."
     if op.payload:
-        obj = next(o for o in api.objects if o.name == op.payload)
+        obj = objects[op.payload]
         body += f"\n\nPayload: {op.payload} (an instance, a mapping with wire names, or keyword fields)"
         if obj.fields:
             body += "\n" + "\n".join(_field_lines(obj.fields))
-    if many:
-        body += "\n\nReturns a FanOutResult: delivered ids, gone ids (410) and failed ids -> error."
-    else:
-        body += "\n\nRaises ConnectionGoneError when the client has disconnected."
+    body += "\n\nRaises ConnectionGoneError when the client has disconnected."
     return f"{head}\n\n{body}"
 
 
-def render_send(api: ApiModel, op: OperationModel, many: bool) -> str:
+def render_send(objects: Mapping[str, ObjectModel], op: OperationModel, many: bool) -> str:
     name = ident(op.method_name) + ("_to_many" if many else "")
     first = "connection_ids: typing.Iterable[str]" if many else "connection_id: str"
     params = ["self", first]
-    keywords = _keyword_fields(api, op)
+    keywords = _keyword_fields(objects, op)
     if op.payload is not None:
         params.append(f"payload: {ident(op.payload)} | typing.Mapping[str, typing.Any] | None = None")
     params.append("/")
@@ -187,7 +189,7 @@ def render_send(api: ApiModel, op: OperationModel, many: bool) -> str:
     signature = ",\n        ".join(params)
     return (
         f"    def {name}(\n        {signature},\n    ) -> {returns}:\n"
-        + _docstring(_send_doc(api, op, many), "        ")
+        + _docstring(_send_doc(objects, op, many), "        ")
         + f"        return {call}\n"
     )
 
@@ -213,11 +215,12 @@ def render_sdk(api: ApiModel) -> str:
         f"    api_name = {literal(api.name)}\n",
         "    operations = OPERATIONS\n",
     ]
+    objects = {o.name: o for o in api.objects}
     for op in sends:
         out.append("\n")
-        out.append(render_send(api, op, many=False))
+        out.append(render_send(objects, op, many=False))
         out.append("\n")
-        out.append(render_send(api, op, many=True))
+        out.append(render_send(objects, op, many=True))
     return "".join(out)
 
 
