@@ -67,6 +67,69 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_api(name: str, args: argparse.Namespace) -> object:
+    """Import ``wsapi.<name>`` with --spec-path folders searched first."""
+    import importlib
+
+    path = _spec_file(name, args)
+    module_name = _module_name(name, path)
+    os.environ["WSAPI_SPEC_PATH"] = os.pathsep.join([os.path.dirname(path), *filter(None, [os.environ.get("WSAPI_SPEC_PATH")])])
+    return importlib.import_module(f"wsapi.{module_name}")
+
+
+def _load_app(ref: str) -> object:
+    import importlib
+
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise UserError(f"--app takes module:handler (e.g. app:handler), not {ref!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would: the app lives in the project
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        raise UserError(f"--app {ref}: cannot import {module_name!r} ({e})") from None
+    app = getattr(module, attr, None)
+    if not callable(app):
+        raise UserError(f"--app {ref}: {module_name} has no callable {attr!r}")
+    return app
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    import logging
+
+    from .dev import DevServer
+
+    api = _import_api(args.name, args)
+    app = _load_app(args.app)
+    routes = [op.route for op in api.OPERATIONS.values() if op.server_receives]  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    server = DevServer(
+        app,  # type: ignore[arg-type]
+        routes=routes,
+        host=args.host,
+        port=args.port,
+        management_port=args.management_port if args.management_port is not None else (args.port + 1 if args.port else 0),
+        stage=args.stage,
+        function_name=args.app,
+    )
+
+    def ready(s: DevServer) -> None:
+        print(f"wsapi dev: {args.name} on {s.url}  (management API: {s.callback_url}; Ctrl-C to stop)", flush=True)
+
+    try:
+        server.run(on_ready=ready)
+    except OSError as e:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .dev.demo import run_demo
+
+    return run_demo()
+
+
 def _rel(path: str) -> str:
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
@@ -106,6 +169,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="spec names or files (default: every spec found)")
     spec_path(p)
+
+    p = command(
+        "dev",
+        cmd_dev,
+        "run a local API Gateway WebSocket emulator for an app",
+        "Serve the API on a local WebSocket endpoint and Management API, invoking --app with the "
+        "events API Gateway sends ($connect, messages routed by their 'route', $disconnect). "
+        "CALLBACK_URL is set for the app, so its Server SDK reaches the emulator unchanged.",
+    )
+    p.add_argument("name", metavar="NAME", help="the spec (wsapi.<NAME>), for its routes")
+    p.add_argument("--app", required=True, metavar="MODULE:HANDLER", help="the Lambda handler, e.g. app:handler")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="WebSocket port (default 8080; 0 picks a free one)")
+    p.add_argument("--management-port", type=int, metavar="PORT", help="Management API port (default: --port + 1)")
+    p.add_argument("--stage", default="local", help="stage name in the URLs (default local)")
+    spec_path(p)
+
+    command(
+        "demo",
+        cmd_demo,
+        "run the bundled chat API on the emulator with a few clients, and print the conversation",
+    )
     return parser
 
 
