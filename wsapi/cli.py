@@ -112,6 +112,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         management_port=args.management_port if args.management_port is not None else (args.port + 1 if args.port else 0),
         stage=args.stage,
         function_name=args.app,
+        latency=args.latency_ms / 1000,
     )
 
     def ready(s: DevServer) -> None:
@@ -184,6 +185,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="WebSocket port (default 8080; 0 picks a free one)")
     p.add_argument("--management-port", type=int, metavar="PORT", help="Management API port (default: --port + 1)")
     p.add_argument("--stage", default="local", help="stage name in the URLs (default local)")
+    p.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                   help="delay every Management API answer, as AWS is a round trip away (default 0)")
     spec_path(p)
 
     command(

@@ -58,7 +58,8 @@ class DevServer:
     """Run ``app`` (any Lambda handler ``(event, context)``) behind an emulated WebSocket API.
 
     ``routes`` are the route keys the API declares (a message whose JSON ``route`` is not one of
-    them goes to ``$default``). ``start()`` serves on a background thread (tests, the demo);
+    them goes to ``$default``). ``latency`` (seconds) delays every Management API answer, to
+    see code behave as against AWS, a network round trip away. ``start()`` serves on a background thread (tests, the demo);
     ``run()`` serves in the foreground until Ctrl-C (``wsapi dev``).
     """
 
@@ -74,6 +75,7 @@ class DevServer:
         function_name: str = "wsapi-dev",
         workers: int = 16,
         set_environment: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.app = app
         self.routes = frozenset(routes)
@@ -83,6 +85,8 @@ class DevServer:
         self.stage = stage
         self.function_name = function_name
         self.set_environment = set_environment
+        #: seconds added to every Management API answer: AWS is a network round trip away
+        self.latency = latency
         self.connections: Dict[str, _Connection] = {}
         self._pending: Dict[int, _Connection] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wsapi-dev-handler")
@@ -306,6 +310,8 @@ class DevServer:
                 if request is None:
                     break
                 method, path, headers, body = request
+                if self.latency:
+                    await asyncio.sleep(self.latency)
                 status, error, payload = await self._manage(method, path, body)
                 _write_response(writer, status, error, payload)
                 await writer.drain()
