@@ -44,7 +44,167 @@ def _module_name(name: str, path: str) -> str:
     return stem
 
 
+def _load(name: str, args: argparse.Namespace) -> "tuple[str, str, object]":
+    """(module name, spec path, ApiModel) for a spec name or file."""
+    from .spec.loader import load_spec
+
+    path = _spec_file(name, args)
+    module_name = _module_name(name, path)
+    return module_name, path, load_spec(path, module_name)
+
+
 # -- commands ------------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .spec.loader import load_spec
+
+    dirs = _dirs(args)
+    found = list(iter_spec_files(dirs))
+    if found:
+        width = max(len(n) for n, _ in found)
+        for name, path in found:
+            try:
+                count = f"{len(load_spec(path, name).operations)} operations"
+            except SpecError as e:
+                count = f"invalid ({len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; see wsapi check)"
+            print(f"{name:<{width}}  {_rel(path)}  {count}")
+    else:
+        print("no specs found")
+    print("\nsearched, in order:")
+    for d in dirs:
+        print(f"  {d}{'' if os.path.isdir(d) else '  (missing)'}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .codegen.render import annotation
+    from .spec.model import NO_DEFAULT
+
+    name, path, api = _load(args.name, args)
+    if args.source:
+        from .build import generate_source
+
+        sys.stdout.write(generate_source(path, name))
+        return 0
+    objects = {o.name: o for o in api.objects}  # type: ignore[attr-defined]
+    print(f"wsapi.{name}: {api.title} {api.version}  ({_rel(path)})")  # type: ignore[attr-defined]
+    for op in api.operations:  # type: ignore[attr-defined]
+        if op.server_sends:
+            python = f"sdk.{op.method_name}() / sdk.{op.method_name}_to_many()"
+        else:
+            python = f"@{op.method_name}_handler"
+        if op.direction == "bidirectional":
+            python += f", @{op.method_name}_handler"
+        print(f"\n{op.route}  [{op.direction}]  {python}")
+        if op.summary:
+            print(f"  {op.summary}")
+        if op.payload is None:
+            print("  payload: none")
+            continue
+        print(f"  payload: {op.payload}")
+        for f in objects[op.payload].fields:
+            flags = "required" if f.required else "optional"
+            if f.default is not NO_DEFAULT:
+                flags += f", default {f.default!r}"
+            wire = f" (wire {f.wire_name!r})" if f.wire_name != f.python_name else ""
+            print(f"    {f.python_name}: {annotation(f.type)}  {flags}{wire}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .spec.loader import load_spec
+
+    bad = 0
+    for given in args.paths:
+        if not os.path.isfile(given):
+            print(f"{given}: no such file", file=sys.stderr)
+            bad += 1
+            continue
+        try:
+            api = load_spec(given)
+        except SpecError as e:
+            base = os.path.dirname(os.path.abspath(given))
+            for p in e.problems:
+                where = _rel(os.path.join(base, p.file))
+                line = f":{p.line}" if p.line else ""
+                print(f"{where}{line}: {p.location or '(document)'}: {p.message}")
+            bad += 1
+            continue
+        print(f"{given}: ok ({len(api.operations)} operations, {len(api.objects)} models, {len(api.enums)} enums)")
+    return 1 if bad else 0
+
+
+def cmd_stubs(args: argparse.Namespace) -> int:
+    from .codegen.stubs import render_stub
+
+    folder = os.path.join(args.output, "wsapi")
+    for given in args.names:
+        name, path, api = _load(given, args)
+        target = os.path.join(folder, f"{name}.pyi")
+        _write_text(target, render_stub(api))  # type: ignore[arg-type]
+        print(f"wrote {_rel(target)}")
+    print(f"point mypy at it with mypy_path = {args.output} (pyright: stubPath)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .build import generate_source
+
+    name, path, _ = _load(args.name, args)
+    header = (
+        f"# Frozen from {os.path.basename(path)} by `wsapi export` (wsapi {__version__}).\n"
+        "# A standalone module: it needs only wsapi's runtime, not the spec. Regenerate, do not edit.\n"
+    )
+    _write_text(args.output, header + generate_source(path, name))
+    print(f"wrote {_rel(args.output)}")
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    import json
+
+    api = _import_api(args.name, args)
+    operations = api.OPERATIONS.values()  # type: ignore[attr-defined]
+    wanted = args.operation
+    op = next(
+        (o for o in operations if wanted in (o.route, o.operation_id, o.method_name) and o.server_sends), None
+    )
+    if op is None:
+        sends = ", ".join(o.operation_id for o in operations if o.server_sends)
+        raise UserError(f"{args.name} has no server-to-client operation {wanted!r} (it has: {sends})")
+    try:
+        payload = json.loads(args.payload) if args.payload is not None else None
+    except ValueError as e:
+        raise UserError(f"PAYLOAD_JSON is not JSON: {e}") from None
+    sdk = api.DefaultApiServerSdk(args.callback_url)  # type: ignore[attr-defined]
+    from .runtime.sdk import build_payload, encode_message
+
+    try:
+        data = encode_message(op, build_payload(op, payload, {}))
+        sdk.post(args.connection_id, data)
+    except (WsapiError, TypeError) as e:
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(f"sent to {args.connection_id}: {data.decode()}")
+    return 0
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write atomically: a half-written module or stub is worse than none."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".wsapi-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -160,6 +320,57 @@ def _parser() -> argparse.ArgumentParser:
             help="folder to search for specs before WSAPI_SPEC_PATH and specs/ on sys.path (repeatable)",
         )
 
+    p = command("list", cmd_list, "list the specs the import hook can see, and where it looks")
+    spec_path(p)
+
+    p = command("show", cmd_show, "show a spec's operations, Python names and payload fields")
+    p.add_argument("name", metavar="NAME", help="spec name or file")
+    p.add_argument("--source", action="store_true", help="print the generated Python module instead")
+    spec_path(p)
+
+    p = command(
+        "check",
+        cmd_check,
+        "validate spec files without importing them",
+        "Print every problem as file:line: location: message; exit 1 if any spec has one.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="spec files")
+
+    p = command(
+        "stubs",
+        cmd_stubs,
+        "write .pyi type stubs for mypy, pyright and IDEs",
+        "Write DIR/wsapi/<name>.pyi for each spec. Set mypy_path = DIR (mypy) or stubPath = DIR "
+        "(pyright); the rest of wsapi is still read from the installed package.",
+    )
+    p.add_argument("names", nargs="+", metavar="NAME", help="spec names or files")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="stub folder (e.g. typings)")
+    spec_path(p)
+
+    p = command(
+        "export",
+        cmd_export,
+        "write the generated module as a standalone .py (freeze the spec)",
+        "Write the module wsapi.<NAME> would be as a plain Python file that needs only wsapi's runtime.",
+    )
+    p.add_argument("name", metavar="NAME", help="spec name or file")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.py", help="where to write it")
+    spec_path(p)
+
+    p = command(
+        "send",
+        cmd_send,
+        "validate and send one message to a connection",
+        "Send OPERATION's message with PAYLOAD_JSON (wire names) to CONNECTION_ID through the "
+        "Management API at --callback-url (or CALLBACK_URL), and print what was sent.",
+    )
+    p.add_argument("name", metavar="NAME", help="spec name or file")
+    p.add_argument("operation", metavar="OPERATION", help="operationId, route or method name")
+    p.add_argument("connection_id", metavar="CONNECTION_ID")
+    p.add_argument("payload", nargs="?", metavar="PAYLOAD_JSON", help="the payload as JSON (omit for none)")
+    p.add_argument("--callback-url", metavar="URL", help="default: the CALLBACK_URL environment variable")
+    spec_path(p)
+
     p = command(
         "compile",
         cmd_compile,
@@ -210,6 +421,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `wsapi show x | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
