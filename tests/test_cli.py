@@ -185,3 +185,10 @@ def test_repl_view_of_a_generated_module():
     assert "room_id: str (required, wire name 'roomId')" in text
     assert "User(user_id='u', display_name='A', avatar_url=None)" in text
     assert "DefaultApiServerSdk(api='myapi', callback_url='https://abc.execute-api.eu-west-1.amazonaws.com/prod')" in text
+
+
+def test_wsapi_itself_type_checks(tmp_path):
+    """wsapi ships py.typed: its own code must pass mypy --strict (config in pyproject.toml)."""
+    out = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / ".mypy"), "wsapi"],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -173,9 +173,10 @@ class BytecodeCache:
         except (ValueError, EOFError, TypeError, struct.error):
             return None
         # The bundle may have moved since it was compiled: point the code at where it is now.
-        _imp._fix_co_filename(code, filename)
+        fix = _imp._fix_co_filename  # type: ignore[attr-defined]  # what SourceLoader uses for moved pycs
+        fix(code, filename)
         for piece in lazy.values():
-            _imp._fix_co_filename(piece, filename)
+            fix(piece, filename)
         return CompiledModule(code, lazy)
 
     # -- writing ------------------------------------------------------------------------------

@@ -94,10 +94,12 @@ def _declaration(head: List[str], body: Any, filename: str, first: int, full: Li
     index = next((i for i, c in enumerate(consts) if isinstance(c, CodeType)), None)
     if body is None or index is None or body.co_freevars or consts[index].co_freevars:
         # Not the shape generated code has: compile this declaration on its own instead.
-        return compile("\n" * first + "".join(full), filename, "exec", flags=_FLAGS, dont_inherit=True)
+        code: CodeType = compile("\n" * first + "".join(full), filename, "exec", flags=_FLAGS, dont_inherit=True)
+        return code
     consts[index] = body
     # Line numbers in a code object are relative to co_firstlineno (3.10+): move the stub there.
-    return stub.replace(co_consts=tuple(consts), co_firstlineno=first + 1)
+    moved: CodeType = stub.replace(co_consts=tuple(consts), co_firstlineno=first + 1)
+    return moved
 
 
 def _install_lazy_types(module: ModuleType, pending: Dict[str, CodeType]) -> None:

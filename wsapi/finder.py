@@ -97,8 +97,7 @@ class SpecFinder:
                 )
             return None
         loader = SpecLoader(fullname, os.path.abspath(spec_file))
-        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=loader.spec_path)
-        return spec
+        return importlib.machinery.ModuleSpec(fullname, loader, origin=loader.spec_path)  # type: ignore[arg-type]
 
 
 class SpecLoader:

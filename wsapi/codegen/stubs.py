@@ -23,7 +23,7 @@ def _init_type(f: FieldModel, enums: Mapping[str, EnumModel]) -> str:
     """What the constructor accepts: enum fields also take their wire strings."""
     t = f.type
     text = annotation(t)
-    if t.kind == "enum" and t.name in enums:
+    if t.kind == "enum" and t.name is not None and t.name in enums:
         values = ", ".join(literal(v) for _, v in enums[t.name].members)
         text = f"{ident(t.name)} | typing.Literal[{values}]" + (" | None" if t.nullable else "")
     if not f.required and not t.nullable:

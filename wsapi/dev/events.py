@@ -6,7 +6,7 @@ import base64
 import os
 import time
 import uuid
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 __all__ = ["new_connection_id", "connect_event", "message_event", "disconnect_event", "LambdaContext"]
 
@@ -58,7 +58,7 @@ def request_context(
     return context
 
 
-def connect_event(headers: Mapping[str, str], query: Optional[Dict[str, str]], multi_query: Optional[Dict[str, list]], context: Dict[str, Any]) -> Dict[str, Any]:
+def connect_event(headers: Mapping[str, str], query: Optional[Dict[str, str]], multi_query: Optional[Dict[str, List[str]]], context: Dict[str, Any]) -> Dict[str, Any]:
     return {
         "headers": dict(headers),
         "multiValueHeaders": {k: [v] for k, v in headers.items()},

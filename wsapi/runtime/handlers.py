@@ -236,7 +236,8 @@ def _connection_id(event: Any) -> str:
     rc = event.get("requestContext")
     if not isinstance(rc, Mapping) or not isinstance(rc.get("connectionId"), str):
         raise _BadInput(400, "malformed event: requestContext.connectionId is missing (not an API Gateway WebSocket event?)")
-    return rc["connectionId"]
+    connection_id: str = rc["connectionId"]
+    return connection_id
 
 
 def _run(
@@ -475,7 +476,7 @@ def try_catch_interceptor(request: Any) -> Any:
 
 def _powertools_logger() -> Any:
     try:
-        from aws_lambda_powertools import Logger  # type: ignore[import-not-found]
+        from aws_lambda_powertools import Logger
     except ImportError:
         return None
     return Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "wsapi"))
@@ -490,7 +491,7 @@ def logging_interceptor(request: Any) -> Any:
     global _POWERTOOLS
     if _POWERTOOLS is False:
         _POWERTOOLS = _powertools_logger()
-    log = _POWERTOOLS or logger
+    log: Any = _POWERTOOLS or logger
     extra = {"operation_id": request.operation_id, "connection_id": request.connection_id}
     request.interceptor_context["logger"] = log
     start = time.perf_counter()

@@ -53,7 +53,7 @@ def model(cls: Type[T]) -> Type[T]:
     built = attrs.define(cls, kw_only=True, slots=True, eq=True, order=False, repr=True)
     specs = []
     by_wire = {}
-    for a in attrs.fields(built):
+    for a in attrs.fields(built):  # type: ignore[arg-type]
         wire, ftype, required, description = a.metadata[_META]
         ftype.bind(built.__module__)
         spec = FieldSpec(a.name, wire, ftype, required, description)
@@ -157,7 +157,7 @@ def _python_name_hint(cls: Any, key: Any) -> str:
 
 def dump_model(value: Any) -> dict[str, Any]:
     """The JSON object of a checked model: wire names; unset optional fields left out."""
-    out = {}
+    out: dict[str, Any] = {}
     for spec in value.__wsapi_fields__:
         v = getattr(value, spec.python_name)
         if v is None:

@@ -57,7 +57,7 @@ class _Node:
 
     def child(self, key: str | int) -> "_Node":
         value = self.value[key]
-        line = self.value.line_of(key) if isinstance(self.value, LineDict) else self.line
+        line = self.value.line_of(key) if isinstance(self.value, LineDict) and isinstance(key, str) else self.line
         if isinstance(value, LineDict) and value.line:
             line = value.line if isinstance(key, int) else line
         return _Node(self.doc, self.path + (key,), value, line)
@@ -477,8 +477,8 @@ class _Builder:
         version = root.content.get("openapi")
         if not isinstance(version, str) or not version.startswith("3."):
             self.problem(top.child("openapi") if "openapi" in root.content else top, "expected openapi: 3.0.x")
-        info = root.content.get("info") if isinstance(root.content.get("info"), dict) else {}
-        title = info.get("title") if isinstance(info.get("title"), str) else self.name
+        info: dict[str, Any] = root.content["info"] if isinstance(root.content.get("info"), dict) else {}
+        title: str = info["title"] if isinstance(info.get("title"), str) else self.name
         api_version = str(info.get("version", "")) if isinstance(info.get("version", ""), (str, int, float)) else ""
         description = info.get("description") if isinstance(info.get("description"), str) else None
         operations = self.operations(top)
@@ -605,7 +605,7 @@ class _Builder:
                     direction = None
         payload = self.payload(node, pascal_case(op_id) + "RequestContent")
         summary = value.get("summary") if isinstance(value.get("summary"), str) else None
-        if direction is None or payload is False:
+        if direction is None or payload is False or payload is True:
             return None
         return OperationModel(op_id, route, direction, method_name, payload, summary, self.description(node))
 

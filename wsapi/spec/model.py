@@ -112,4 +112,6 @@ class ApiModel:
 
     @property
     def types(self) -> Mapping[str, Union[ObjectModel, EnumModel]]:
-        return {t.name: t for t in (*self.enums, *self.objects)}
+        types: dict[str, Union[ObjectModel, EnumModel]] = {e.name: e for e in self.enums}
+        types.update((o.name, o) for o in self.objects)
+        return types

@@ -31,7 +31,7 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _LineLoader(_BaseLoader):  # type: ignore[misc]
     """Safe loader (no Python object tags) that records lines and rejects duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
