@@ -213,9 +213,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.names:
         targets = [(_module_name(n, _spec_file(n, args)), _spec_file(n, args)) for n in args.names]
     else:
-        targets = list(iter_spec_files(_dirs(args)))
+        # With --spec-path, just those folders (a bundle's); else all the import hook sees.
+        dirs = [os.path.abspath(d) for d in args.spec_path] if args.spec_path else _dirs(args)
+        targets = list(iter_spec_files(dirs))
         if not targets:
-            raise UserError("no specs found in: " + ", ".join(_dirs(args)))
+            raise UserError("no specs found in: " + ", ".join(dirs))
     for name, path in targets:
         start = time.perf_counter()
         try:
