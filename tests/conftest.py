@@ -40,6 +40,14 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def myapi() -> Any:
+    """The example API, generated from specs/myapi.yaml."""
+    from wsapi import myapi
+
+    return myapi
+
+
+@pytest.fixture
 def write_spec(tmp_path: Path) -> Callable[..., Path]:
     """Write a spec (and extra files) into a fresh folder; returns the spec's path."""
 

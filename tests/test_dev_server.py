@@ -26,13 +26,6 @@ TIMEOUT = 10
 
 
 @pytest.fixture
-def myapi():
-    from wsapi import myapi
-
-    return myapi
-
-
-@pytest.fixture
 def recorded():
     return []
 

@@ -15,13 +15,6 @@ CID = "L0SM9cOFvHcCIhw="
 
 
 @pytest.fixture
-def myapi():
-    from wsapi import myapi
-
-    return myapi
-
-
-@pytest.fixture
 def backend():
     with mock_aws():
         from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends

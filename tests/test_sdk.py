@@ -21,13 +21,6 @@ CALLBACK = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
 
 
 @pytest.fixture
-def myapi():
-    from wsapi import myapi
-
-    return myapi
-
-
-@pytest.fixture
 def moto_backend():
     with mock_aws():
         from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends

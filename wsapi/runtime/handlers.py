@@ -271,6 +271,47 @@ def _decorator(make: Callable[[Callable[[Any], Any]], LambdaHandler], function: 
 # -- wrappers ----------------------------------------------------------------------------------
 
 
+def _lambda_handler(
+    route: str,
+    label: str,
+    sdk_class: type,
+    interceptors: Iterable[Interceptor],
+    fn: Callable[[Any], Any],
+    make_request: Callable[[Mapping[str, Any], Any, Any], _Request],
+) -> LambdaHandler:
+    """The Lambda handler running ``fn`` behind ``interceptors`` for one route.
+
+    ``make_request`` raises ``_BadInput`` for input the client must hear about."""
+    steps = _steps(interceptors, fn)
+
+    def lambda_handler(event: Mapping[str, Any], context: Any = None) -> Dict[str, Any]:
+        try:
+            connection_id = _connection_id(event)
+        except _BadInput as bad:
+            logger.error("%s: %s", route, bad.message)
+            return _response(bad.status, bad.message)
+        sdk = sdk_for_event(sdk_class, event)
+        try:
+            request = make_request(event, context, sdk)
+        except _BadInput as bad:
+            _tell_client(sdk, connection_id, bad.message)
+            return _response(bad.status, bad.message)
+        result, error = _run(steps, request, label)
+        if error is not None:
+            return _response(500)
+        decision = getattr(request, "_decision", None)  # a denied $connect
+        if decision not in (None, 200):
+            return _response(decision)
+        return _result_response(result)
+
+    lambda_handler.__wsapi_route__ = route  # type: ignore[attr-defined]
+    lambda_handler.__wrapped__ = fn  # type: ignore[attr-defined]
+    lambda_handler.__name__ = getattr(fn, "__name__", "handler")
+    lambda_handler.__qualname__ = getattr(fn, "__qualname__", "handler")
+    lambda_handler.__doc__ = getattr(fn, "__doc__", None)
+    return lambda_handler
+
+
 def operation_handler(
     operation: Operation,
     sdk_class: type,
@@ -280,29 +321,14 @@ def operation_handler(
     """Wrap ``function(request)`` as the Lambda handler of an inbound operation."""
     interceptors = tuple(interceptors)
 
-    def make(fn: Callable[[Any], Any]) -> LambdaHandler:
-        steps = _steps(interceptors, fn)
+    def make_request(event: Mapping[str, Any], context: Any, sdk: Any) -> _Request:
+        payload = _parse_message(operation, event.get("body"))
+        return HandlerRequest(event, context, sdk, operation.operation_id, payload)
 
-        def lambda_handler(event: Mapping[str, Any], context: Any = None) -> Dict[str, Any]:
-            try:
-                connection_id = _connection_id(event)
-            except _BadInput as bad:
-                logger.error("%s: %s", operation.route, bad.message)
-                return _response(bad.status, bad.message)
-            sdk = sdk_for_event(sdk_class, event)
-            try:
-                payload = _parse_message(operation, event.get("body"))
-            except _BadInput as bad:
-                _tell_client(sdk, connection_id, bad.message)
-                return _response(bad.status, bad.message)
-            request: HandlerRequest[Any, Any] = HandlerRequest(event, context, sdk, operation.operation_id, payload)
-            result, error = _run(steps, request, f"operation {operation.operation_id}")
-            return _response(500) if error is not None else _result_response(result)
-
-        _mark(lambda_handler, fn, operation.route)
-        return lambda_handler
-
-    return _decorator(make, function)
+    label = f"operation {operation.operation_id}"
+    return _decorator(
+        lambda fn: _lambda_handler(operation.route, label, sdk_class, interceptors, fn, make_request), function
+    )
 
 
 def _parse_message(operation: Operation, body: Any) -> Any:
@@ -326,75 +352,30 @@ def _parse_message(operation: Operation, body: Any) -> Any:
         raise _BadInput(400, f"{operation.route}: invalid payload: {details}") from None
 
 
-def _mark(lambda_handler: Any, fn: Callable[[Any], Any], route: str) -> None:
-    lambda_handler.__wsapi_route__ = route
-    lambda_handler.__wrapped__ = fn
-    lambda_handler.__name__ = getattr(fn, "__name__", "handler")
-    lambda_handler.__qualname__ = getattr(fn, "__qualname__", "handler")
-    lambda_handler.__doc__ = getattr(fn, "__doc__", None)
-
-
-def connect_handler(
-    sdk_class: type, function: Optional[Callable[[Any], Any]] = None, interceptors: Iterable[Interceptor] = ()
-) -> Any:
-    """Wrap ``function(request: ConnectRequest)`` as the ``$connect`` Lambda handler: 200 if
-    allowed (the default), the ``deny()`` status otherwise, 500 if the function raises."""
-    interceptors = tuple(interceptors)
-
-    def make(fn: Callable[[Any], Any]) -> LambdaHandler:
-        steps = _steps(interceptors, fn)
-
-        def lambda_handler(event: Mapping[str, Any], context: Any = None) -> Dict[str, Any]:
-            try:
-                _connection_id(event)
-            except _BadInput as bad:
-                logger.error("$connect: %s", bad.message)
-                return _response(bad.status, bad.message)
-            request: ConnectRequest[Any] = ConnectRequest(event, context, sdk_for_event(sdk_class, event))
-            result, error = _run(steps, request, "$connect")
-            if error is not None:
-                return _response(500)
-            if request._decision not in (None, 200):
-                return _response(request._decision)
-            return _result_response(result)
-
-        _mark(lambda_handler, fn, "$connect")
-        return lambda_handler
-
-    return _decorator(make, function)
-
-
-def _simple_handler(route: str, request_class: type) -> Callable[..., Any]:
+def _route_handler(route: str, request_class: Callable[[Mapping[str, Any], Any, Any], _Request], doc: str) -> Callable[..., Any]:
     def wrapper(
         sdk_class: type, function: Optional[Callable[[Any], Any]] = None, interceptors: Iterable[Interceptor] = ()
     ) -> Any:
         interceptors = tuple(interceptors)
-
-        def make(fn: Callable[[Any], Any]) -> LambdaHandler:
-            steps = _steps(interceptors, fn)
-
-            def lambda_handler(event: Mapping[str, Any], context: Any = None) -> Dict[str, Any]:
-                try:
-                    _connection_id(event)
-                except _BadInput as bad:
-                    logger.error("%s: %s", route, bad.message)
-                    return _response(bad.status, bad.message)
-                request = request_class(event, context, sdk_for_event(sdk_class, event))
-                result, error = _run(steps, request, route)
-                return _response(500) if error is not None else _result_response(result)
-
-            _mark(lambda_handler, fn, route)
-            return lambda_handler
-
-        return _decorator(make, function)
+        return _decorator(lambda fn: _lambda_handler(route, route, sdk_class, interceptors, fn, request_class), function)
 
     wrapper.__name__ = wrapper.__qualname__ = route.strip("$") + "_handler"
-    wrapper.__doc__ = f"Wrap ``function(request)`` as the ``{route}`` Lambda handler."
+    wrapper.__doc__ = doc
     return wrapper
 
 
-disconnect_handler = _simple_handler("$disconnect", DisconnectRequest)
-default_handler = _simple_handler("$default", DefaultRequest)
+connect_handler = _route_handler(
+    "$connect",
+    ConnectRequest,
+    "Wrap ``function(request: ConnectRequest)`` as the ``$connect`` Lambda handler: 200 if allowed "
+    "(the default), the ``deny()`` status otherwise, 500 if the function raises.",
+)
+disconnect_handler = _route_handler(
+    "$disconnect", DisconnectRequest, "Wrap ``function(request: DisconnectRequest)`` as the ``$disconnect`` Lambda handler."
+)
+default_handler = _route_handler(
+    "$default", DefaultRequest, "Wrap ``function(request: DefaultRequest)`` as the ``$default`` Lambda handler."
+)
 
 
 def handler_router(
