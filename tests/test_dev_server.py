@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -207,6 +208,10 @@ def test_stop_sends_disconnect_and_leaves_no_threads(myapi):
             ws.recv(timeout=TIMEOUT)
     wait_for(lambda: not ({t.name for t in threading.enumerate()} - before), "threads to end")
     assert "CALLBACK_URL" not in os.environ
+    for port in (server.port, server.management_port):  # both ports are free again
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
 
 
 def test_cli_dev_ctrl_c_shuts_down_cleanly(tmp_path):

@@ -96,6 +96,8 @@ def test_missing_x_async(write_spec):
         ("type: object\nproperties:\n  a: {$ref: 'http://example.com/x.yaml#/A'}", "only relative file references are supported"),
         ("type: object\nproperties:\n  a: {$ref: '#/components/schemas/Nope'}", "$ref '#/components/schemas/Nope': api.yaml has no '/components/schemas/Nope'"),
         ("type: object\nproperties:\n  a: {type: object, items: {type: string}}", "'items' on an object schema"),
+        ("allOf:\n  - {type: string}", "allOf parts must be object schemas"),
+        ("allOf: []", "allOf must be a non-empty list of object schemas"),
     ],
 )
 def test_unsupported_or_wrong_schemas(write_spec, schema, expected):

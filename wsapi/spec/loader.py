@@ -6,7 +6,7 @@ import datetime as _dt
 import math
 import os
 import re
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import SpecError, SpecProblem
 from ..naming import RESERVED_METHOD_NAMES, RESERVED_NAMES, is_identifier, pascal_case, python_identifier, snake_case
@@ -22,9 +22,7 @@ from .model import (
 )
 from .reader import LineDict, SpecDocument, read_document
 
-__all__ = ["load_spec", "SPEC_SUFFIXES"]
-
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+__all__ = ["load_spec"]
 
 # Keys that only annotate a schema; accepted and not needed to generate code.
 _ANNOTATIONS = {"title", "example", "examples", "deprecated", "readOnly", "writeOnly", "externalDocs", "xml"}
