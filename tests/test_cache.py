@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from wsapi.compiled import GENERATOR_VERSION
+
 from .conftest import REPO
 
 PROBE = """\
@@ -48,7 +50,7 @@ def run(spec_dir: Path, *, name: str = "myapi", cache_dir: Path | None = None, *
 
 
 def cache_file(spec_dir: Path, name: str = "myapi") -> Path:
-    return spec_dir / "__pycache__" / f"{name}.{sys.implementation.cache_tag}.wsapi1.pyc"
+    return spec_dir / "__pycache__" / f"{name}.{sys.implementation.cache_tag}.wsapi{GENERATOR_VERSION}.pyc"
 
 
 def test_second_import_uses_the_cache_and_tracebacks_show_generated_lines(bundle):

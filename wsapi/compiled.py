@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List
 __all__ = ["CompiledModule", "compile_module", "register_source", "LAZY_MARKER", "GENERATOR_VERSION"]
 
 #: Part of every cache key (with wsapi's version): bump when generated code changes shape.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 #: Comment line after which the generated source declares its types (written by codegen).
 LAZY_MARKER = "# --- types ---"

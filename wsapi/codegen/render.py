@@ -77,6 +77,11 @@ def _docstring(text: str, indent: str) -> str:
     return indent + docstring(text, indent) + "\n"
 
 
+def _prose(*paragraphs: str) -> str:
+    """Our own explanatory text, wrapped to read well in source and help()."""
+    return "\n\n".join(textwrap.fill(p, 88, break_on_hyphens=False) for p in paragraphs)
+
+
 def _describe_type(t: TypeRef) -> str:
     return annotation(t)
 
@@ -140,10 +145,10 @@ def _keyword_fields(objects: Mapping[str, ObjectModel], op: OperationModel) -> l
 
 def _send_doc(objects: Mapping[str, ObjectModel], op: OperationModel, many: bool) -> str:
     if many:
-        return (
+        return _prose(
             f"{op.route} to many connections at once (concurrently, on at most max_workers threads); "
-            f"the payload is checked and serialised once. Takes what {op.method_name}() takes.\n\n"
-            "Returns a FanOutResult: delivered ids, gone ids (410) and failed ids -> error; never stops midway."
+            f"the payload is checked and serialised once. Takes what {op.method_name}() takes.",
+            "Returns a FanOutResult: delivered ids, gone ids (410) and failed ids -> error; never stops midway.",
         )
     parts = [x.strip() for x in (op.summary, op.description) if x]
     head = "\n\n".join(parts) or f"Send {op.route}."
@@ -242,8 +247,8 @@ def render_handlers(api: ApiModel) -> str:
         payload = ident(op.payload) if op.payload else "None"
         fn_type = f"typing.Callable[[_rt.HandlerRequest[{payload}, DefaultApiServerSdk]], typing.Any]"
         head = " ".join(x.strip() for x in (op.summary,) if x) or op.route
-        doc = (
-            f"{head}\n\nWraps ``function(request)`` as the Lambda handler of route {op.route} ({op.direction}); "
+        doc = head + "\n\n" + _prose(
+            f"Wraps ``function(request)`` as the Lambda handler of route {op.route} ({op.direction}); "
             f"``request.input`` is {'a ' + op.payload if op.payload else 'None (no payload)'}. "
             "Usable bare (``@handler``) or with ``interceptors=[...]``."
         )
@@ -258,6 +263,7 @@ def render_handlers(api: ApiModel) -> str:
         doc = f"Wraps ``function(request)`` as the {route} Lambda handler."
         if route == "$connect":
             doc += " ``PendingConnection.of(request).deny()`` rejects the handshake (403); allowed by default."
+        doc = _prose(doc)
         call = f"_rt.{name}_handler(DefaultApiServerSdk, function, interceptors)"
         out.append(_handler_def(f"{name}_handler", fn_type, doc, call))
     params = ["interceptors: typing.Iterable[_rt.Interceptor] = ()"]
@@ -266,11 +272,10 @@ def render_handlers(api: ApiModel) -> str:
     for op in receives:
         params.append(f"{ident(op.method_name)}: typing.Any = None")
     handlers = "{" + ", ".join(f"{literal(op.method_name)}: {ident(op.method_name)}" for op in receives) + "}"
-    doc = (
-        "One Lambda handler for every route, dispatching on requestContext.routeKey.\n\n"
+    doc = _prose(
+        "One Lambda handler for every route, dispatching on requestContext.routeKey.",
         "Each keyword takes a function(request) or a handler made by <operation>_handler; "
-        "an unknown keyword is a TypeError at start-up. Routes: "
-        + ", ".join(op.route for op in receives)
+        "an unknown keyword is a TypeError at start-up. Routes: " + ", ".join(op.route for op in receives) + ".",
     )
     out.append(
         "def handler_router(\n    *,\n    " + ",\n    ".join(params) + ",\n) -> typing.Any:\n"
