@@ -18,7 +18,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from wsapi import ConnectionGoneError, WsapiError
+from wsapi import ConnectionGoneError
 from wsapi.dev import DevServer
 
 from .conftest import REPO

@@ -76,7 +76,7 @@ def compile_module(source: str, filename: str) -> CompiledModule:
         if lines[i][:1] not in ("", " ", "\n", "#") and not lines[i - 1].startswith("@")  # decorator, then class
     ]
     lazy: Dict[str, CodeType] = {}
-    for first, end in zip(starts, starts[1:] + [len(lines)]):
+    for first, end in zip(starts, starts[1:] + [len(lines)], strict=True):
         head = []
         for line in lines[first:end]:
             head.append(line)

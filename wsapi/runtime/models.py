@@ -130,7 +130,7 @@ def coerce_model(cls: Any, value: Any, path: str, errors: Errors) -> Any:
             errors.append((_join(path, str(key)), f"unknown field{hint}"))
     instance = object.__new__(cls)
     before = len(errors)
-    for a, spec in zip(attrs.fields(cls), specs):
+    for a, spec in zip(attrs.fields(cls), specs, strict=True):
         if spec.wire_name in value:
             v = value[spec.wire_name]
             if v is None and not spec.required:

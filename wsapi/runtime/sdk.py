@@ -197,7 +197,7 @@ class ServerSdk:
         result = FanOutResult()
         if not ids:
             return result
-        self.client  # made once here, not raced for by the workers
+        _ = self.client  # made once here, not raced for by the workers
 
         def deliver(cid: str) -> tuple[str, Exception | None]:
             try:
