@@ -276,3 +276,19 @@ def test_operations_mapping(myapi):
     assert set(ops) == {"SayHello", "SendGreeting", "JoinRoom", "UserJoined", "SendMessage", "ThreadUpdated", "Typing", "Ping"}
     assert ops["Ping"].payload_type is None and ops["Ping"].direction == "bidirectional"
     assert ops["SayHello"].payload_type is myapi.SayHelloRequestContent
+
+
+@pytest.mark.parametrize(
+    "domain, expected",
+    [
+        ("abc123.execute-api.eu-west-1.amazonaws.com", "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"),
+        ("ws.example.com", "https://abc123.execute-api.us-east-1.amazonaws.com/prod"),  # custom domain: the API's own endpoint
+        ("127.0.0.1:8081", "http://127.0.0.1:8081/prod"),
+    ],
+)
+def test_callback_url_from_the_event(domain, expected):
+    from wsapi.runtime.handlers import callback_url_for_event
+
+    event = message_event({"route": "Ping"})
+    event["requestContext"]["domainName"] = domain
+    assert callback_url_for_event(event) == expected

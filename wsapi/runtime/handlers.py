@@ -35,6 +35,7 @@ __all__ = [
     "try_catch_interceptor",
     "logging_interceptor",
     "sdk_for_event",
+    "callback_url_for_event",
 ]
 
 logger = logging.getLogger("wsapi")
@@ -169,18 +170,32 @@ _sdks: Dict[tuple[type, str], Any] = {}
 _sdks_lock = threading.Lock()
 
 
+def callback_url_for_event(event: Mapping[str, Any]) -> str:
+    """The Management API endpoint of the API that sent ``event`` ("" if it cannot tell).
+
+    ``CALLBACK_URL`` wins (local use). A custom domain (``requestContext.domainName``) may map
+    the API under a base path, so then the API's own ``execute-api`` endpoint is used, built from
+    ``apiId`` and the Lambda's ``AWS_REGION``."""
+    url = os.environ.get("CALLBACK_URL")
+    if url:
+        return url
+    rc = event.get("requestContext") or {}
+    domain, stage, api_id = rc.get("domainName"), rc.get("stage"), rc.get("apiId")
+    if not isinstance(domain, str) or not isinstance(stage, str) or not domain or not stage:
+        return ""
+    host = domain.split(":", 1)[0]
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return f"http://{domain}/{stage}"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if ".execute-api." not in host and isinstance(api_id, str) and api_id and region:
+        return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+    return f"https://{domain}/{stage}"
+
+
 def sdk_for_event(sdk_class: type, event: Mapping[str, Any]) -> Any:
     """The SDK for the API that sent ``event``; one per callback URL for the process's life, so
-    warm invocations reuse its boto3 client. ``CALLBACK_URL`` wins (local use, custom domains)."""
-    url = os.environ.get("CALLBACK_URL")
-    if not url:
-        rc = event.get("requestContext") or {}
-        domain, stage = rc.get("domainName"), rc.get("stage")
-        if not domain or not stage:
-            url = ""
-        else:
-            scheme = "http" if domain.startswith(("127.", "localhost")) else "https"
-            url = f"{scheme}://{domain}/{stage}"
+    warm invocations reuse its boto3 client."""
+    url = callback_url_for_event(event)
     key = (sdk_class, url)
     sdk = _sdks.get(key)
     if sdk is None:
