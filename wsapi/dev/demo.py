@@ -84,7 +84,7 @@ def run_demo(out: TextIO = sys.stdout) -> int:
 
 def _script(server: Any, out: TextIO, check: Callable[[str, bool], None], opened: List[Client]) -> None:
     """The demo's steps: each prints what the clients send and receive."""
-    out.write(f"wsapi demo: API Gateway emulator at {server.url} (management API {server.callback_url})\n\n")
+    out.write(f"wsapi demo: API Gateway emulator at {server.url} (management API {server.callback_url})\n")
     def step(title: str) -> None:
         out.write(f"\n{title}\n")
 
