@@ -33,6 +33,7 @@ paths:
                 tags: {type: array, items: {type: string}, default: [a]}
                 score: {type: number, nullable: true}
                 meta: {type: object}
+                self: {type: string}
               required: [user-id, class, score]
       responses: {}
 """
@@ -47,6 +48,7 @@ def test_odd_names_become_valid_python_and_keep_wire_names(odd):
     model = odd.OddThingRequestContent(user_id="u", class_=3, score=None)
     assert wsapi.to_wire(model) == {"user-id": "u", "class": 3, "2fa": False, "tags": ["a"], "score": None}
     assert [m.name for m in odd.OddThingRequestContentDef] == ["IN_PROGRESS", "DONE", "N1ST"]
+    assert wsapi.to_wire(odd.OddThingRequestContent(user_id="u", class_=1, score=None, self_="me"))["self"] == "me"
     assert hasattr(odd.DefaultApiServerSdk, "odd_thing")
 
 

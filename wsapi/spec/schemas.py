@@ -305,6 +305,8 @@ class SchemaResolver:
             wire = prop.path[-1]
             assert isinstance(wire, str)
             python = snake_case(wire)
+            if python == "self":  # the first parameter of every generated __init__
+                python = "self_"
             if not is_identifier(python):
                 self.problem(prop, f"cannot make a Python name from property {wire!r}")
                 continue
