@@ -34,6 +34,7 @@ paths:
                 score: {type: number, nullable: true}
                 meta: {type: object}
                 self: {type: string}
+                payload: {type: string}
               required: [user-id, class, score]
       responses: {}
 """
@@ -176,3 +177,29 @@ def test_a_class_name_from_the_spec_must_be_an_identifier(write_spec):
     api = load_spec(str(write_spec(text)))
     assert api.operations[0].method_name == "a_b"
     assert [o.name for o in api.objects] == ["ABRequestContent"]
+
+
+def test_field_named_like_a_send_parameter_still_works(odd, fake_api):
+    import inspect
+
+    sdk = odd.DefaultApiServerSdk(fake_api.url)
+    params = inspect.signature(sdk.odd_thing).parameters
+    assert params["fields"].kind is inspect.Parameter.VAR_KEYWORD  # `payload` would clash with the parameter
+    sdk.odd_thing("c1", user_id="u", class_=2, score=0.5, payload="p")
+    assert fake_api.requests[0][2] == (
+        b'{"route":"Odd","payload":{"user-id":"u","class":2,"score":0.5,"2fa":false,"tags":["a"],"payload":"p"}}'
+    )
+    with pytest.raises(TypeError, match="unexpected field"):
+        sdk.odd_thing("c1", user_id="u", class_=2, score=0.5, nope=1)
+
+
+@pytest.mark.parametrize("text", [ODD, INJECTION], ids=["odd-names", "injection"])
+def test_stubs_of_odd_specs_are_valid_python(write_spec, tmp_path, text):
+    from wsapi.codegen import render_stub
+    from wsapi.spec import load_spec
+
+    import ast
+
+    stub = render_stub(load_spec(str(write_spec(text))))
+    tree = ast.parse(stub)
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Call)]  # declarations only, no calls

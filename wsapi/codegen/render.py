@@ -181,9 +181,9 @@ def render_send(objects: Mapping[str, ObjectModel], op: OperationModel, many: bo
                 ann = f"{ann} | None"
             extra.append(f"{ident(f.python_name)}: {ann} = _rt.UNSET")
         passed = "{" + ", ".join(f"{literal(f.python_name)}: {ident(f.python_name)}" for f in keywords) + "}"
-    if extra:
-        params.append("*")
-        params.extend(extra)
+    if extra and not extra[0].startswith("**"):
+        params.append("*")  # keyword-only fields follow; a lone **fields needs no marker
+    params.extend(extra)
     returns = "_rt.FanOutResult" if many else "None"
     payload_arg = "payload" if op.payload is not None else "None"
     call = (

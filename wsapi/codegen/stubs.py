@@ -64,7 +64,8 @@ def _send(op: OperationModel, objects: Mapping[str, ObjectModel], enums: Mapping
     keywords = ["**fields: typing.Any"] if clash else [
         p if p.endswith(" = ...") else p + " = ..." for p in _params(fields, enums)
     ]
-    one = ["self", "connection_id: str", *payload, "/"] + (["*", *keywords] if keywords else [])
+    star = ["*"] if keywords and not clash else []  # a lone **fields needs no marker
+    one = ["self", "connection_id: str", *payload, "/", *star, *keywords]
     many = ["self", "connection_ids: typing.Iterable[str]", *payload, "/", "*", "max_workers: int = 16", *keywords]
     name = ident(op.method_name)
     return (
