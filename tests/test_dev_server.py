@@ -214,7 +214,8 @@ def test_stop_sends_disconnect_and_leaves_no_threads(myapi):
             s.bind(("127.0.0.1", port))
 
 
-def test_cli_dev_ctrl_c_shuts_down_cleanly(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_cli_dev_ctrl_c_shuts_down_cleanly(tmp_path, signum):
     env = {k: v for k, v in os.environ.items() if k != "WSAPI_SPEC_PATH"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "wsapi", "dev", "myapi", "--app", "wsapi.examples.chat:handler", "--port", "0"],
@@ -227,7 +228,7 @@ def test_cli_dev_ctrl_c_shuts_down_cleanly(tmp_path):
         with connect(f"{url}?token=t", open_timeout=TIMEOUT) as ws:
             ws.send(json.dumps({"route": "SayHello", "payload": {"name": "Ann"}}))
             assert recv_json(ws)["payload"] == {"greeting": "Hello Ann!"}
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             out, err = proc.communicate(timeout=TIMEOUT)
         assert proc.returncode == 0, err
         assert "$disconnect" in err and "shutting down: closing 1 connection(s)" in err

@@ -15,6 +15,7 @@ import datetime as _dt
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -156,6 +157,14 @@ class DevServer:
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        if threading.current_thread() is threading.main_thread():
+            # Ctrl-C and SIGTERM take the orderly way out ($disconnect for everyone) on every
+            # Python version, rather than cancelling tasks in whatever order asyncio picks.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    self._loop.add_signal_handler(signum, self._stop.set)
+                except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
+                    pass
         management = await asyncio.start_server(self._management, self.host, self.management_port)
         self.management_port = management.sockets[0].getsockname()[1]
         try:
