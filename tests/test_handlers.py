@@ -72,7 +72,7 @@ def test_nested_input_is_structured(myapi, backend):
         ("not json", "SayHello: the message is not JSON (Expecting value: line 1 column 1 (char 0))"),
         ('["route"]', 'SayHello: the message must be a JSON object {"route": ..., "payload": ...}'),
         ({"route": "SayHello", "payload": {}}, "SayHello: invalid payload: name: required field is missing"),
-        ({"route": "SayHello", "payload": {"name": ""}}, "SayHello: invalid payload: name: must have at least 1 characters, got 0"),
+        ({"route": "SayHello", "payload": {"name": ""}}, "SayHello: invalid payload: name: must have at least 1 character, got 0"),
         ({"route": "SayHello", "payload": {"name": 3, "extra": 1}}, "SayHello: invalid payload: extra: unknown field; name: expected string, got integer"),
         ({"route": "JoinRoom", "payload": {"roomId": "r"}}, "expected route 'SayHello', got 'JoinRoom'"),
     ],

@@ -103,9 +103,13 @@ class _Limits:
 
     def check_length(self, size: int, path: str, errors: Errors, unit: str) -> None:
         if self.min_length is not None and size < self.min_length:
-            errors.append((path, f"must have at least {self.min_length} {unit}, got {size}"))
+            errors.append((path, f"must have at least {_count(self.min_length, unit)}, got {size}"))
         if self.max_length is not None and size > self.max_length:
-            errors.append((path, f"must have at most {self.max_length} {unit}, got {size}"))
+            errors.append((path, f"must have at most {_count(self.max_length, unit)}, got {size}"))
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit[:-1] if n == 1 else unit}"
 
 
 class Str(FieldType):
