@@ -42,10 +42,6 @@ class CompiledModule:
         if self.lazy:
             _install_lazy_types(module, dict(self.lazy))
 
-    def define_all(self, module: ModuleType) -> None:
-        for name in self.lazy:
-            getattr(module, name)
-
 
 def compile_module(source: str, filename: str) -> CompiledModule:
     """Compile generated source, splitting the type declarations out to be run on first use.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 __all__ = [
     "WsapiError",
@@ -94,10 +94,3 @@ class PayloadTooLargeError(WsapiError, ValueError):
         self.route = route
         self.size = size
         self.limit = limit
-
-
-def describe(value: Any) -> str:
-    """A short description of a value's type for error messages."""
-    if value is None:
-        return "null"
-    return type(value).__name__

@@ -108,21 +108,17 @@ class SpecLoader:
         self.spec_path = spec_path
         self._source: Optional[str] = None
 
-    @property
-    def filename(self) -> str:
-        """The name generated code runs under (not a real file, so nothing reads the YAML as Python)."""
-        return f"{self.spec_path}#{self.fullname}.py"  # = build.module_filename(); kept here to stay light
-
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None
 
     def exec_module(self, module: ModuleType) -> None:
-        from .build import build_module
+        from .build import build_module, module_filename
 
         name = self.fullname.rpartition(".")[2]
-        built = build_module(self.spec_path, name, self.filename)
+        filename = module_filename(self.spec_path, name)
+        built = build_module(self.spec_path, name, filename)
         self._source = built.source_if_loaded
-        module.__file__ = self.filename
+        module.__file__ = filename
         module.__wsapi_spec__ = self.spec_path  # type: ignore[attr-defined]
         built.compiled.exec_into(module)
 
@@ -131,7 +127,7 @@ class SpecLoader:
         if self._source is None:
             from .build import generate_source
 
-            self._source = generate_source(self.spec_path, fullname.rpartition(".")[2], self.filename)
+            self._source = generate_source(self.spec_path, fullname.rpartition(".")[2])
         return self._source
 
     def __repr__(self) -> str:

@@ -82,10 +82,6 @@ def _prose(*paragraphs: str) -> str:
     return "\n\n".join(textwrap.fill(p, 88, break_on_hyphens=False) for p in paragraphs)
 
 
-def _describe_type(t: TypeRef) -> str:
-    return annotation(t)
-
-
 def _field_lines(fields: Iterable[FieldModel]) -> list[str]:
     lines = []
     for f in fields:
@@ -94,7 +90,7 @@ def _field_lines(fields: Iterable[FieldModel]) -> list[str]:
             flags.append(f"default {f.default!r}")
         if f.wire_name != f.python_name:
             flags.append(f"wire name {f.wire_name!r}")
-        line = f"    {f.python_name}: {_describe_type(f.type)} ({', '.join(flags)})"
+        line = f"    {f.python_name}: {annotation(f.type)} ({', '.join(flags)})"
         if f.description:
             line += " - " + " ".join(f.description.split())
         lines.append(line)
@@ -133,7 +129,7 @@ def render_object(o: ObjectModel) -> str:
     return "".join(out)
 
 
-def _keyword_fields(objects: Mapping[str, ObjectModel], op: OperationModel) -> list[FieldModel] | None:
+def keyword_fields(objects: Mapping[str, ObjectModel], op: OperationModel) -> list[FieldModel] | None:
     """The payload's fields as keyword parameters, or None when a name would clash."""
     if op.payload is None:
         return []
@@ -166,7 +162,7 @@ def render_send(objects: Mapping[str, ObjectModel], op: OperationModel, many: bo
     name = ident(op.method_name) + ("_to_many" if many else "")
     first = "connection_ids: typing.Iterable[str]" if many else "connection_id: str"
     params = ["self", first]
-    keywords = _keyword_fields(objects, op)
+    keywords = keyword_fields(objects, op)
     if op.payload is not None:
         params.append(f"payload: {ident(op.payload)} | typing.Mapping[str, typing.Any] | None = None")
     params.append("/")

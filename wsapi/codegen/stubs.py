@@ -12,11 +12,9 @@ from typing import List, Mapping
 from ..spec.model import NO_DEFAULT, ApiModel, EnumModel, FieldModel, ObjectModel, OperationModel
 from .literals import identifier as ident
 from .literals import literal
-from .render import annotation
+from .render import annotation, keyword_fields
 
 __all__ = ["render_stub"]
-
-_SDK_PARAMS = {"self", "connection_id", "connection_ids", "payload", "max_workers"}
 
 
 def _init_type(f: FieldModel, enums: Mapping[str, EnumModel]) -> str:
@@ -58,11 +56,11 @@ def _enum(e: EnumModel) -> str:
 
 
 def _send(op: OperationModel, objects: Mapping[str, ObjectModel], enums: Mapping[str, EnumModel]) -> str:
-    fields = list(objects[op.payload].fields) if op.payload else []
-    clash = any(f.python_name in _SDK_PARAMS for f in fields)
+    fields = keyword_fields(objects, op)
+    clash = fields is None
     payload = [f"payload: {ident(op.payload)} | typing.Mapping[str, typing.Any] | None = None"] if op.payload else []
     keywords = ["**fields: typing.Any"] if clash else [
-        p if p.endswith(" = ...") else p + " = ..." for p in _params(fields, enums)
+        p if p.endswith(" = ...") else p + " = ..." for p in _params(fields or [], enums)
     ]
     star = ["*"] if keywords and not clash else []  # a lone **fields needs no marker
     one = ["self", "connection_id: str", *payload, "/", *star, *keywords]

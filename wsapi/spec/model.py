@@ -6,7 +6,7 @@ Nothing after the spec loader looks at raw YAML.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping, Optional, Tuple, Union
+from typing import Any, Literal, Optional, Tuple, Union
 
 import attrs
 
@@ -109,9 +109,3 @@ class ApiModel:
     enums: Tuple[EnumModel, ...]
     #: absolute paths of every file read, the root spec first
     files: Tuple[str, ...] = ()
-
-    @property
-    def types(self) -> Mapping[str, Union[ObjectModel, EnumModel]]:
-        types: dict[str, Union[ObjectModel, EnumModel]] = {e.name: e for e in self.enums}
-        types.update((o.name, o) for o in self.objects)
-        return types
